@@ -1,0 +1,28 @@
+"""Stores what is needed to rebuild a run inside each checkpoint (plain types only)."""
+
+from typing import Any
+
+import lightning as L
+
+import litlab
+
+
+class RunMetadata(L.Callback):
+    """Adds `checkpoint["litlab"]`: the task class and the resolved data config.
+
+    With it, `python eval.py ckpt_path=...` needs nothing but the checkpoint, and the
+    checkpoint still loads with `torch.load(weights_only=True)`.
+    """
+
+    def __init__(self, data: dict[str, Any] | None) -> None:
+        self.data = data
+
+    def on_save_checkpoint(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        cls = type(pl_module)
+        checkpoint["litlab"] = {
+            "task": f"{cls.__module__}.{cls.__qualname__}",
+            "data": self.data,
+            "version": litlab.__version__,
+        }

@@ -1,0 +1,66 @@
+"""What the Hydra entry points share: where conf/ is, and turning errors into one line.
+
+Nothing here imports torch or lightning, so `--help` and `--cfg job` stay fast.
+"""
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from litlab.errors import LitlabError
+
+log = logging.getLogger("litlab")
+
+
+def find_config_dir() -> str:
+    """conf/ to compose from: $LITLAB_CONFIG_DIR, else the nearest conf/ above the current
+    folder, else the one beside the installed package (an editable install of this repo)."""
+    if env := os.environ.get("LITLAB_CONFIG_DIR"):
+        return str(Path(env).resolve())
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "conf" / "train.yaml").is_file():
+            return str(folder / "conf")
+    return str(Path(__file__).resolve().parents[2] / "conf")
+
+
+CONFIG_DIR = find_config_dir()
+# Project root for ${paths.root_dir}: logs/ and data/ land beside conf/ wherever you run from.
+os.environ.setdefault("LITLAB_ROOT", str(Path(CONFIG_DIR).parent))
+
+
+def is_multirun() -> bool:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
+def user_error(err: BaseException) -> str | None:
+    """The one-line message for errors the user can fix; None for genuine bugs."""
+    from hydra.errors import InstantiationException
+
+    if isinstance(err, LitlabError):
+        return str(err)
+    if isinstance(err, InstantiationException) and isinstance(err.__cause__, LitlabError):
+        return str(err.__cause__)
+    return None
+
+
+def run_guarded(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
+    """Run `task(cfg)`; user errors print one line and exit 1 (in a sweep: the job fails,
+    the sweep goes on and returns NaN for it)."""
+    try:
+        return task(cfg)
+    except Exception as err:
+        message = user_error(err)
+        if message is None:
+            raise
+        log.error("error: %s", message)
+        if is_multirun():
+            return float("nan")
+        sys.exit(1)

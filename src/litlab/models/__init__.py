@@ -1,0 +1,1 @@
+"""Models: pure nn.Module components in `components/`, LightningModule tasks beside them."""

@@ -1,0 +1,109 @@
+"""The training pipeline behind `python train.py`: fit, test the best checkpoint, record."""
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from litlab.callbacks.run_metadata import RunMetadata
+from litlab.errors import LitlabError
+from litlab.instantiate import (
+    build_callbacks,
+    build_datamodule,
+    build_loggers,
+    build_model,
+    build_trainer,
+    route_lightning_logs,
+)
+from litlab.run_record import RunRecord
+from litlab.utils.containers import to_plain
+from litlab.utils.run_files import scalars, write_json, write_resolved_config
+
+log = logging.getLogger(__name__)
+
+
+def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
+    """Fit `cfg.model` on `cfg.data`, then test the best checkpoint.
+
+    Returns (metrics, objects): the final train/val/test metrics as floats, and the
+    trainer, model and datamodule for callers that want to look further.
+    """
+    route_lightning_logs()
+    if cfg.get("seed") is not None:
+        L.seed_everything(cfg.seed, workers=True)
+    output_dir = Path(cfg.paths.output_dir)
+
+    datamodule = build_datamodule(cfg.get("data"))
+    model = build_model(cfg)
+    loggers = build_loggers(cfg)
+    callbacks = build_callbacks(cfg, has_logger=bool(loggers))
+    callbacks.append(RunMetadata(data=to_plain(cfg.data)))
+    trainer = build_trainer(cfg, callbacks, loggers)
+
+    record = RunRecord(output_dir, seed=cfg.get("seed")) if trainer.is_global_zero else None
+    try:
+        metrics = _fit_and_test(cfg, trainer, model, datamodule, loggers)
+    except BaseException as err:
+        if record:
+            interrupted = isinstance(err, KeyboardInterrupt)
+            record.fail(f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}", interrupted)
+        raise
+    if record:
+        record.finish()
+    log.info("metrics: %s", {k: round(v, 4) for k, v in metrics.items()})
+    return metrics, {"trainer": trainer, "model": model, "datamodule": datamodule}
+
+
+def _fit_and_test(
+    cfg: DictConfig,
+    trainer: L.Trainer,
+    model: L.LightningModule,
+    datamodule: L.LightningDataModule,
+    loggers: list[Any],
+) -> dict[str, float]:
+    output_dir = Path(cfg.paths.output_dir)
+    if trainer.is_global_zero:
+        write_resolved_config(cfg, output_dir)
+    for logger in loggers:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+
+    metrics: dict[str, float] = {}
+    if cfg.get("train"):
+        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        metrics.update(scalars(trainer.callback_metrics))
+
+    if cfg.get("test"):
+        best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+        if not best:
+            log.warning("no best checkpoint was saved; testing the current weights")
+        trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
+        metrics.update(scalars(trainer.callback_metrics))
+
+    if trainer.is_global_zero:
+        write_json(output_dir / "metrics.json", metrics)
+        confusion = getattr(model, "test_confusion_matrix", None)
+        if isinstance(confusion, torch.Tensor):
+            write_confusion_csv(confusion, output_dir / "confusion_matrix.csv")
+    return metrics
+
+
+def write_confusion_csv(matrix: torch.Tensor, path: Path) -> None:
+    """Rows: true class; columns: predicted class."""
+    header = "true\\pred," + ",".join(str(i) for i in range(matrix.shape[1]))
+    rows = [f"{i}," + ",".join(str(int(v)) for v in row) for i, row in enumerate(matrix)]
+    path.write_text("\n".join([header, *rows]) + "\n")
+
+
+def optimized_value(cfg: DictConfig, metrics: dict[str, float]) -> float | None:
+    """The value sweepers optimise (`optimized_metric`), or None when none is configured."""
+    name = cfg.get("optimized_metric")
+    if not name:
+        return None
+    if name not in metrics:
+        raise LitlabError(
+            f"optimized_metric={name!r} was not logged; logged: {', '.join(sorted(metrics))}"
+        )
+    return metrics[name]
