@@ -1,0 +1,1 @@
+"""LightningDataModules: one per file, each configured by one yaml in conf/data/."""

@@ -1,0 +1,74 @@
+"""What every litlab DataModule shares: validated sizes, seeded splits, the DataLoaders."""
+
+from typing import Any
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from litlab.errors import LitlabError
+
+
+def check_positive(**values: Any) -> None:
+    """Fail with one line naming the override when a size is not a positive integer."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise LitlabError(f"data.{name} must be a positive integer, got {value!r}")
+
+
+def split_sizes(total: int, fraction: float) -> tuple[int, int]:
+    """(kept, held out) sizes for holding out `fraction` of `total` samples."""
+    if not 0.0 <= fraction < 1.0:
+        raise LitlabError(f"split fraction must be in [0, 1), got {fraction!r}")
+    held = int(round(total * fraction))
+    return total - held, held
+
+
+def seeded_permutation(n: int, seed: int) -> torch.Tensor:
+    """The same order on every machine and rank for the same seed."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+
+class BaseDataModule(L.LightningDataModule):
+    """Holds `data_train`, `data_val`, `data_test` and serves them.
+
+    `batch_size` is per device (per process): under DDP with N devices the global batch is
+    N x batch_size, Lightning's convention.
+    """
+
+    data_train: Dataset | None = None
+    data_val: Dataset | None = None
+    data_test: Dataset | None = None
+
+    def __init__(self, batch_size: int = 64, num_workers: int = 0, pin_memory: bool = False):
+        super().__init__()
+        check_positive(batch_size=batch_size)
+        if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+            raise LitlabError(f"data.num_workers must be an integer >= 0, got {num_workers!r}")
+        self.batch_size = batch_size
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+
+    def _loader(self, dataset: Dataset | None, shuffle: bool) -> DataLoader:
+        if dataset is None:
+            raise RuntimeError("setup() must run before the dataloaders are requested")
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            num_workers=self.num_workers,
+            pin_memory=self.pin_memory,
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(self.data_train, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.data_val, shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader(self.data_test, shuffle=False)
+
+    def predict_dataloader(self) -> DataLoader:
+        return self.test_dataloader()
