@@ -10,6 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from litlab.callbacks.run_metadata import RunMetadata
 from litlab.errors import LitlabError
+from litlab.finetune import setup_finetuning
 from litlab.instantiate import (
     build_callbacks,
     build_datamodule,
@@ -41,6 +42,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     loggers = build_loggers(cfg)
     callbacks = build_callbacks(cfg, has_logger=bool(loggers))
     callbacks.append(RunMetadata(data=to_plain(cfg.data)))
+    callbacks += setup_finetuning(cfg, model)  # pretrained=...: load weights, freeze
     trainer = build_trainer(cfg, callbacks, loggers)
 
     record = RunRecord(output_dir, seed=cfg.get("seed")) if trainer.is_global_zero else None

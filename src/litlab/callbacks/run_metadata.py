@@ -16,6 +16,16 @@ class RunMetadata(L.Callback):
 
     def __init__(self, data: dict[str, Any] | None) -> None:
         self.data = data
+        self.inputs: dict[str, Any] = {}  # input_shape, pixel_stats: what predict/serve need
+
+    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        datamodule = trainer.datamodule
+        dataset = getattr(datamodule, "data_train", None)
+        if dataset is not None and len(dataset) > 0:
+            sample = dataset[0][0]
+            self.inputs["input_shape"] = [int(s) for s in getattr(sample, "shape", ())]
+        if hasattr(datamodule, "pixel_mean"):
+            self.inputs["pixel_stats"] = [float(datamodule.pixel_mean), float(datamodule.pixel_std)]
 
     def on_save_checkpoint(
         self, trainer: L.Trainer, pl_module: L.LightningModule, checkpoint: dict[str, Any]
@@ -25,4 +35,5 @@ class RunMetadata(L.Callback):
             "task": f"{cls.__module__}.{cls.__qualname__}",
             "data": self.data,
             "version": litlab.__version__,
+            **self.inputs,
         }
