@@ -51,7 +51,9 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     except BaseException as err:
         if record:
             interrupted = isinstance(err, KeyboardInterrupt)
-            record.fail(f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}", interrupted)
+            record.fail(
+                f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}", interrupted
+            )
         raise
     if record:
         record.finish()

@@ -65,6 +65,8 @@ class BaseTask(L.LightningModule):
         if get_class(scheduler_cfg["_target_"]) is torch.optim.lr_scheduler.OneCycleLR:
             extra["total_steps"] = int(self.trainer.estimated_stepping_batches)
             interval = "step"
+            if not {"momentum", "betas"} & set(optimizer.defaults):  # e.g. Adagrad
+                extra["cycle_momentum"] = False
         scheduler = instantiate(scheduler_cfg)(optimizer=optimizer, **extra)
         return {
             "optimizer": optimizer,
@@ -93,10 +95,9 @@ class BaseTask(L.LightningModule):
         output = self(x)
         loss = self.criterion(output, y)
         preds = self.predictions(output)
-        self.losses[f"{stage}_loss"](loss.detach())
+        self.losses[f"{stage}_loss"].update(loss.detach())
         self.metrics[f"{stage}_metrics"].update(preds, y)
         self.on_stage_batch(stage, preds, y)
-        self.log(f"{stage}/loss", self.losses[f"{stage}_loss"], on_step=False, on_epoch=True, prog_bar=True)
         return loss
 
     def on_stage_batch(self, stage: str, preds: Tensor, target: Tensor) -> None:
@@ -104,9 +105,15 @@ class BaseTask(L.LightningModule):
 
     def _log_epoch(self, stage: str) -> dict[str, Tensor]:
         collection: MetricCollection = self.metrics[f"{stage}_metrics"]
+        # Epoch values are computed here, in the module's hook, on every rank alike: a metric
+        # object logged from a step would be synced lazily by whoever reads it first, and under
+        # DDP the rank-0-only progress bar reads it first, so the ranks' collectives mismatch.
         values = collection.compute()  # torchmetrics syncs its states across ranks
+        loss = self.losses[f"{stage}_loss"]
+        self.log(f"{stage}/loss", loss.compute(), prog_bar=True, sync_dist=True)
         self.log_dict({f"{stage}/{k}": v for k, v in values.items()}, sync_dist=True)
         collection.reset()
+        loss.reset()
         return values
 
     def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
@@ -124,7 +131,9 @@ class BaseTask(L.LightningModule):
     def on_validation_epoch_end(self) -> None:
         values = self._log_epoch("val")
         self.val_best(values[self.best_key])
-        self.log(f"val/{self.best_key}_best", self.val_best.compute(), prog_bar=True, sync_dist=True)
+        self.log(
+            f"val/{self.best_key}_best", self.val_best.compute(), prog_bar=True, sync_dist=True
+        )
 
     def on_test_epoch_end(self) -> None:
         self._log_epoch("test")

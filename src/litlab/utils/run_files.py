@@ -24,7 +24,10 @@ def write_json(path: Path, payload: Mapping[str, Any]) -> None:
     """Write atomically (temp file + rename): readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in payload.items()}
+    clean = {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+        for k, v in payload.items()
+    }
     tmp.write_text(json.dumps(clean, indent=2, sort_keys=True) + "\n")
     tmp.replace(path)
 
