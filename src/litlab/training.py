@@ -83,6 +83,7 @@ def _fit_and_test(
         best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
         if not best:
             log.warning("no best checkpoint was saved; testing the current weights")
+        keep_csv_headers(loggers)
         trainer.test(model, datamodule=datamodule, ckpt_path=best or None, weights_only=True)
         metrics.update(scalars(trainer.callback_metrics))
 
@@ -92,6 +93,25 @@ def _fit_and_test(
         if isinstance(confusion, torch.Tensor):
             write_confusion_csv(confusion, output_dir / "confusion_matrix.csv")
     return metrics
+
+
+def keep_csv_headers(loggers: list[Any]) -> None:
+    """Tell each CSVLogger the columns its metrics.csv already has.
+
+    Under ddp_spawn, fit ran in child processes, so this process's writer never saw the
+    fit's columns; without this, adding the test columns rewrites the file and fails.
+    """
+    from lightning.pytorch.loggers import CSVLogger
+
+    for logger in loggers:
+        if not isinstance(logger, CSVLogger) or not Path(logger.log_dir).is_dir():
+            continue
+        writer = logger.experiment  # a dummy on ranks > 0
+        path = getattr(writer, "metrics_file_path", None)
+        if isinstance(path, str) and Path(path).is_file():
+            with open(path) as file:
+                header = file.readline().strip().split(",")
+            writer.metrics_keys = sorted(set(writer.metrics_keys) | set(filter(None, header)))
 
 
 def write_confusion_csv(matrix: torch.Tensor, path: Path) -> None:

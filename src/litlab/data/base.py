@@ -4,7 +4,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from litlab.errors import LitlabError
 
@@ -27,6 +27,22 @@ def split_sizes(total: int, fraction: float) -> tuple[int, int]:
 def seeded_permutation(n: int, seed: int) -> torch.Tensor:
     """The same order on every machine and rank for the same seed."""
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+
+def unrepeated_sampler(dataset: Dataset) -> Sampler | None:
+    """Under DDP, split an evaluation set so that every sample is seen exactly once.
+
+    Lightning's default DistributedSampler pads the last batch with repeated samples, which
+    skews val/test metrics when the set does not divide by the world size. Ranks may then run
+    one batch fewer, which is safe: evaluation syncs only at epoch end. None outside DDP.
+    """
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return None
+    if torch.distributed.get_world_size() < 2:
+        return None
+    from lightning.pytorch.overrides.distributed import UnrepeatedDistributedSampler
+
+    return UnrepeatedDistributedSampler(dataset, shuffle=False)
 
 
 class BaseDataModule(L.LightningDataModule):
@@ -52,10 +68,12 @@ class BaseDataModule(L.LightningDataModule):
     def _loader(self, dataset: Dataset | None, shuffle: bool) -> DataLoader:
         if dataset is None:
             raise RuntimeError("setup() must run before the dataloaders are requested")
+        sampler = None if shuffle else unrepeated_sampler(dataset)
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
             shuffle=shuffle,
+            sampler=sampler,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.num_workers > 0,
