@@ -58,9 +58,24 @@ def run_guarded(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
         return task(cfg)
     except Exception as err:
         message = user_error(err)
+        if is_multirun():  # any failure ends this job only: record it, the sweep goes on
+            return fail_sweep_job(err, message)
         if message is None:
             raise
         log.error("error: %s", message)
-        if is_multirun():
-            return float("nan")
         sys.exit(1)
+
+
+def fail_sweep_job(err: Exception, message: str | None) -> float:
+    """One log line (traceback at DEBUG), `run.json` marked failed, NaN for the sweeper."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from litlab.run_record import RunRecord, read_status
+
+    message = message or f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    log.error("job failed: %s", message)
+    log.debug("traceback of the failed job", exc_info=err)
+    output_dir = HydraConfig.get().runtime.output_dir
+    if read_status(output_dir) in (None, "running"):  # failed before training recorded it
+        RunRecord(output_dir).fail(message)
+    return float("nan")
