@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: help install train test test-all test-fast lint format bench clean
+.PHONY: help install train test test-all test-fast lint format bench serve clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ format: install  ## apply ruff fixes and formatting
 
 bench: install  ## run the benchmarks in benchmarks/ (appends to benchmarks/RESULTS.md)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+serve: install  ## serve a checkpoint on 127.0.0.1:8000 (ARGS="ckpt_path=<.ckpt> port=8000")
+	$(VENV)/bin/litlab-serve $(ARGS)
 
 clean:  ## remove logs, caches and build files (keeps .venv)
 	rm -rf logs outputs multirun .pytest_cache .ruff_cache build *.egg-info src/*.egg-info

@@ -32,7 +32,7 @@ def read_image(path: Path, spec: InputSpec) -> np.ndarray:
     channels = spec.shape[0] if len(spec.shape) == 3 else 1
     try:
         with Image.open(path) as image:
-            pixels = np.asarray(image.convert("L" if channels == 1 else "RGB"))
+            pixels = np.array(image.convert("L" if channels == 1 else "RGB"))
     except (UnidentifiedImageError, OSError) as err:
         raise LitlabError(f"cannot read image {path}: {err}") from None
     return pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
