@@ -6,8 +6,11 @@ from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
+from litlab.callbacks.preemption import Preemption, last_checkpoint_path
+from litlab.callbacks.rng_state import RNGState
 from litlab.callbacks.run_metadata import RunMetadata
 from litlab.errors import LitlabError
 from litlab.finetune import setup_finetuning
@@ -19,7 +22,8 @@ from litlab.instantiate import (
     build_trainer,
     route_lightning_logs,
 )
-from litlab.run_record import RunRecord
+from litlab.resume import check_resumable, resolve_ckpt_path
+from litlab.run_record import RunRecord, describe_device
 from litlab.utils.containers import to_plain
 from litlab.utils.run_files import scalars, write_json, write_resolved_config
 
@@ -33,30 +37,41 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     trainer, model and datamodule for callers that want to look further.
     """
     route_lightning_logs()
-    if cfg.get("seed") is not None:
-        L.seed_everything(cfg.seed, workers=True)
     output_dir = Path(cfg.paths.output_dir)
-
-    datamodule = build_datamodule(cfg.get("data"))
-    model = build_model(cfg)
-    loggers = build_loggers(cfg)
-    callbacks = build_callbacks(cfg, has_logger=bool(loggers))
-    callbacks.append(RunMetadata(data=to_plain(cfg.data)))
-    callbacks += setup_finetuning(cfg, model)  # pretrained=...: load weights, freeze
-    trainer = build_trainer(cfg, callbacks, loggers)
-
-    record = RunRecord(output_dir, seed=cfg.get("seed")) if trainer.is_global_zero else None
+    # rank from the environment: DDP children started by Lightning must not write the record
+    record = RunRecord(output_dir, seed=cfg.get("seed")) if rank_zero_only.rank == 0 else None
     try:
-        metrics = _fit_and_test(cfg, trainer, model, datamodule, loggers)
+        if cfg.get("seed") is not None:
+            L.seed_everything(cfg.seed, workers=True)
+        datamodule = build_datamodule(cfg.get("data"))
+        model = build_model(cfg)
+        resume_from = resolve_ckpt_path(cfg) if cfg.get("train") else None
+        if resume_from:
+            check_resumable(resume_from, model)  # one clear error before Lightning loads it
+        loggers = build_loggers(cfg)
+        callbacks = build_callbacks(cfg, has_logger=bool(loggers))
+        callbacks.append(RunMetadata(data=to_plain(cfg.data)))
+        callbacks += [RNGState(), Preemption()]  # exact resume; SIGTERM/SIGUSR1 -> save, exit
+        callbacks += setup_finetuning(cfg, model)  # pretrained=...: load weights, freeze
+        trainer = build_trainer(cfg, callbacks, loggers)
+        if record:
+            record.update(device=describe_device(trainer), resumed_from=resume_from)
+        metrics = _fit_and_test(cfg, trainer, model, datamodule, loggers, resume_from)
     except BaseException as err:
         if record:
-            interrupted = isinstance(err, KeyboardInterrupt)
-            record.fail(
-                f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}", interrupted
-            )
+            # Ctrl+C, SIGTERM/SIGUSR1 (Preempted) and Lightning's exits are interruptions
+            interrupted = isinstance(err, KeyboardInterrupt | SystemExit)
+            text = str(err).splitlines()[0] if str(err) else ""
+            record.fail(f"{type(err).__name__}: {text}", interrupted)
         raise
     if record:
-        record.finish()
+        record.finish(
+            metrics_file="metrics.json",
+            best_checkpoint=getattr(trainer.checkpoint_callback, "best_model_path", None) or None,
+            last_checkpoint=str(last)
+            if (last := last_checkpoint_path(trainer)).is_file()
+            else None,
+        )
     log.info("metrics: %s", {k: round(v, 4) for k, v in metrics.items()})
     return metrics, {"trainer": trainer, "model": model, "datamodule": datamodule}
 
@@ -67,6 +82,7 @@ def _fit_and_test(
     model: L.LightningModule,
     datamodule: L.LightningDataModule,
     loggers: list[Any],
+    resume_from: str | None = None,
 ) -> dict[str, float]:
     output_dir = Path(cfg.paths.output_dir)
     if trainer.is_global_zero:
@@ -76,7 +92,7 @@ def _fit_and_test(
 
     metrics: dict[str, float] = {}
     if cfg.get("train"):
-        trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
         metrics.update(scalars(trainer.callback_metrics))
 
     if cfg.get("test"):

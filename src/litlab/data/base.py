@@ -1,11 +1,13 @@
 """What every litlab DataModule shares: validated sizes, seeded splits, the DataLoaders."""
 
+from collections.abc import Callable
 from typing import Any
 
 import lightning as L
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from litlab.data.sampler import EpochSeededSampler
 from litlab.errors import LitlabError
 
 
@@ -55,6 +57,7 @@ class BaseDataModule(L.LightningDataModule):
     data_train: Dataset | None = None
     data_val: Dataset | None = None
     data_test: Dataset | None = None
+    collate_fn: Callable[[Any], Any] | None = None  # None: PyTorch's default_collate
 
     def __init__(self, batch_size: int = 64, num_workers: int = 0, pin_memory: bool = False):
         super().__init__()
@@ -63,17 +66,22 @@ class BaseDataModule(L.LightningDataModule):
             raise LitlabError(f"data.num_workers must be an integer >= 0, got {num_workers!r}")
         self.batch_size = batch_size
         self.num_workers = num_workers
+        self.shuffle_seed = torch.initial_seed() % 2**62  # the run seed once seed_everything ran
         self.pin_memory = pin_memory
 
     def _loader(self, dataset: Dataset | None, shuffle: bool) -> DataLoader:
         if dataset is None:
             raise RuntimeError("setup() must run before the dataloaders are requested")
-        sampler = None if shuffle else unrepeated_sampler(dataset)
+        # Shuffled order from (run seed, epoch) only: exact on resume (see data/sampler.py).
+        if shuffle:
+            sampler = EpochSeededSampler(dataset, self.shuffle_seed)
+        else:
+            sampler = unrepeated_sampler(dataset)
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            shuffle=shuffle,
             sampler=sampler,
+            collate_fn=self.collate_fn,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.num_workers > 0,
