@@ -18,12 +18,14 @@ class RunMetadata(L.Callback):
         self.data = data
         self.inputs: dict[str, Any] = {}  # input_shape, pixel_stats: what predict/serve need
 
-    def on_fit_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+    def on_train_batch_start(
+        self, trainer: L.Trainer, pl_module: L.LightningModule, batch: Any, batch_idx: int
+    ) -> None:
+        """Record one sample's shape as the model sees it (after any on-device transform)."""
+        if "input_shape" in self.inputs or not isinstance(batch, list | tuple):
+            return
+        self.inputs["input_shape"] = [int(s) for s in batch[0].shape[1:]]
         datamodule = trainer.datamodule
-        dataset = getattr(datamodule, "data_train", None)
-        if dataset is not None and len(dataset) > 0:
-            sample = dataset[0][0]
-            self.inputs["input_shape"] = [int(s) for s in getattr(sample, "shape", ())]
         if hasattr(datamodule, "pixel_mean"):
             self.inputs["pixel_stats"] = [float(datamodule.pixel_mean), float(datamodule.pixel_std)]
 
