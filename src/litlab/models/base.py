@@ -95,7 +95,8 @@ class BaseTask(L.LightningModule):
         output = self(x)
         loss = self.criterion(output, y)
         preds = self.predictions(output)
-        self.losses[f"{stage}_loss"].update(loss.detach())
+        # weighted by batch size: the epoch loss is the mean over samples, whatever the batching
+        self.losses[f"{stage}_loss"].update(loss.detach(), weight=len(y))
         self.metrics[f"{stage}_metrics"].update(preds, y)
         self.on_stage_batch(stage, preds, y)
         return loss
