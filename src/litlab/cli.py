@@ -46,8 +46,19 @@ def user_error(err: BaseException) -> str | None:
 
     if isinstance(err, LitlabError):
         return str(err)
-    if isinstance(err, InstantiationException) and isinstance(err.__cause__, LitlabError):
-        return str(err.__cause__)
+    cause = err.__cause__ if isinstance(err, InstantiationException) else err
+    if isinstance(cause, LitlabError):
+        return str(cause)
+    if type(cause).__name__ == "MissingMandatoryValue":  # a `???` key left unset
+        key = getattr(cause, "full_key", None) or "a required key"
+        return f"{key} is required. Fix: pass {key}=<value>"
+    first = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:300]
+    if type(cause).__name__ == "MisconfigurationException":  # Lightning's: a bad trainer setting
+        return f"{first} Fix: change the trainer.* / callbacks.* override it names"
+    if isinstance(err, InstantiationException) and isinstance(cause, TypeError | ValueError):
+        # e.g. `+data.foo=1`: the component refused an argument; full_key names the group
+        key = str(err).rsplit("full_key:", 1)[-1].strip() if "full_key:" in str(err) else "config"
+        return f"could not build {key}: {first}. Fix: check the {key}.* overrides"
     return None
 
 
@@ -72,7 +83,11 @@ def fail_sweep_job(err: Exception, message: str | None) -> float:
 
     from litlab.run_record import RunRecord, read_status
 
-    message = message or f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    if message is None:  # a bug or an unforeseen error: name the root cause, not Hydra's wrapper
+        cause: BaseException = err
+        while type(cause).__name__ == "InstantiationException" and cause.__cause__:
+            cause = cause.__cause__
+        message = f"{type(cause).__name__}: {(str(cause).strip().splitlines() or [''])[0]}"
     log.error("job failed: %s", message)
     log.debug("traceback of the failed job", exc_info=err)
     output_dir = HydraConfig.get().runtime.output_dir

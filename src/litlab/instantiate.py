@@ -10,6 +10,7 @@ from lightning.pytorch.loggers import Logger
 from omegaconf import DictConfig
 
 from litlab.errors import LitlabError
+from litlab.preflight import check_devices
 from litlab.utils.containers import to_plain
 
 log = logging.getLogger(__name__)
@@ -56,4 +57,5 @@ def build_datamodule(data_cfg: Any) -> L.LightningDataModule:
 
 
 def build_trainer(cfg: DictConfig, callbacks: list[L.Callback], loggers: list[Logger]) -> L.Trainer:
+    check_devices(cfg.trainer)  # devices > available: one line, not a crash in spawned ranks
     return instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
