@@ -86,3 +86,4 @@ class FinishTracking(Callback):
                 and job_return.status.name == "FAILED"
             )
             wandb.finish(exit_code=1 if failed else 0)
+            wandb.teardown()  # the next job starts wandb's service with its own folders
