@@ -10,7 +10,7 @@ from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
 from litlab.callbacks.preemption import Preemption, last_checkpoint_path
-from litlab.callbacks.rng_state import RNGState
+from litlab.callbacks.resume_state import ResumeState
 from litlab.callbacks.run_metadata import RunMetadata
 from litlab.errors import LitlabError
 from litlab.finetune import setup_finetuning
@@ -51,7 +51,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         loggers = build_loggers(cfg)
         callbacks = build_callbacks(cfg, has_logger=bool(loggers))
         callbacks.append(RunMetadata(data=to_plain(cfg.data)))
-        callbacks += [RNGState(), Preemption()]  # exact resume; SIGTERM/SIGUSR1 -> save, exit
+        callbacks += [ResumeState(), Preemption()]  # exact resume; SIGTERM/SIGUSR1 -> save, exit
         callbacks += setup_finetuning(cfg, model)  # pretrained=...: load weights, freeze
         trainer = build_trainer(cfg, callbacks, loggers)
         if record:

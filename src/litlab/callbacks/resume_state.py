@@ -1,4 +1,8 @@
-"""RNG states inside checkpoints, so dropout and augmentation continue exactly on resume."""
+"""What Lightning does not restore on resume: RNG states and the position inside an epoch.
+
+With both, 1 epoch + resume equals 2 epochs straight bit for bit, and a run stopped
+mid-epoch (SIGTERM) continues with the very batches it had not seen yet.
+"""
 
 import random
 from typing import Any
@@ -35,12 +39,26 @@ def restore_rng(rng: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(rng["cuda"])
 
 
-class RNGState(L.Callback):
-    """Saves the generator states with every checkpoint; restores them when fitting resumes.
+def resume_position(checkpoint: dict[str, Any]) -> tuple[int, int]:
+    """(epoch to resume in, training batches of it already used) for a fit checkpoint:
+    (e, k) mid-epoch; (e + 1, 0) for one saved at the end of epoch e."""
+    epoch = int(checkpoint.get("epoch", 0))
+    try:
+        progress = checkpoint["loops"]["fit_loop"]["epoch_loop.batch_progress"]
+    except (KeyError, TypeError):
+        return epoch, 0
+    if progress.get("is_last_batch"):
+        return epoch + 1, 0
+    return epoch, int(progress["current"]["processed"])
 
-    Lightning restores weights, optimiser, scheduler and loop counters but not the RNGs;
-    without this, dropout masks after a resume differ from an uninterrupted run.
-    (Per rank: each process stores and restores its own states.)
+
+class ResumeState(L.Callback):
+    """Saves the generator states with every checkpoint; on resume restores them and tells
+    the datamodule how many batches of the current epoch to skip.
+
+    Lightning restores weights, optimiser, scheduler and loop counters but not the RNGs
+    (dropout masks would differ) nor the data position (a mid-epoch restart would replay the
+    epoch's first batches). Per rank: each process stores and restores its own states.
     """
 
     def on_save_checkpoint(
@@ -53,3 +71,6 @@ class RNGState(L.Callback):
     ) -> None:
         if KEY in checkpoint:
             restore_rng(checkpoint[KEY])
+        datamodule = trainer.datamodule
+        if hasattr(datamodule, "resume_at"):  # BaseDataModule: its sampler starts there
+            datamodule.resume_at = resume_position(checkpoint)

@@ -67,6 +67,7 @@ class BaseDataModule(L.LightningDataModule):
         self.batch_size = batch_size
         self.num_workers = num_workers
         self.shuffle_seed = torch.initial_seed() % 2**62  # the run seed once seed_everything ran
+        self.resume_at = (0, 0)  # (epoch, batches done): set on resume (callbacks/resume_state.py)
         self.pin_memory = pin_memory
 
     def _loader(self, dataset: Dataset | None, shuffle: bool) -> DataLoader:
@@ -74,7 +75,10 @@ class BaseDataModule(L.LightningDataModule):
             raise RuntimeError("setup() must run before the dataloaders are requested")
         # Shuffled order from (run seed, epoch) only: exact on resume (see data/sampler.py).
         if shuffle:
-            sampler = EpochSeededSampler(dataset, self.shuffle_seed)
+            (epoch, batches), self.resume_at = self.resume_at, (0, 0)
+            sampler = EpochSeededSampler(
+                dataset, self.shuffle_seed, epoch=epoch, skip=batches * self.batch_size
+            )
         else:
             sampler = unrepeated_sampler(dataset)
         return DataLoader(
@@ -82,6 +86,9 @@ class BaseDataModule(L.LightningDataModule):
             batch_size=self.batch_size,
             sampler=sampler,
             collate_fn=self.collate_fn,
+            # Its own generator: creating an iterator (e.g. after a resume) then draws the
+            # worker base seed from it, not from the global RNG that dropout uses.
+            generator=torch.Generator().manual_seed(self.shuffle_seed),
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             persistent_workers=self.num_workers > 0,

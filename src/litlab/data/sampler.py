@@ -14,14 +14,17 @@ class EpochSeededSampler(RandomSampler):
     `DistributedSampler`, which is seeded per epoch the same way.
     """
 
-    def __init__(self, data_source: Sized, seed: int) -> None:
+    def __init__(self, data_source: Sized, seed: int, epoch: int = 0, skip: int = 0) -> None:
         super().__init__(data_source, generator=torch.Generator())
         self.seed = int(seed)
-        self.epoch = 0
+        self.epoch = int(epoch)  # set before DataLoader workers draw indices, also on resume
+        self.skip = int(skip)  # samples the interrupted epoch already used (first pass only)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)
 
     def __iter__(self) -> Iterator[int]:
         self.generator.manual_seed(self.seed + self.epoch)
-        yield from super().__iter__()
+        order = list(super().__iter__())
+        skip, self.skip = self.skip, 0
+        yield from order[skip:]
