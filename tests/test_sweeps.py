@@ -155,7 +155,7 @@ def test_submitit_local_launcher_and_slurm_config(cli, tmp_path: Path) -> None:
 
     shown = cli("train.py", "--cfg", "hydra", "--package", "hydra.launcher", "hydra/launcher=slurm",
                 "hydra.launcher.partition=gpu", "hydra.launcher.gpus_per_node=2")  # fmt: skip
-    launcher = yaml.safe_load(shown.stdout)["hydra"]["launcher"]
+    launcher = yaml.safe_load(shown.stdout)  # printed as `# @package hydra.launcher`
     assert launcher["_target_"].endswith("submitit_launcher.SlurmLauncher")
     assert (launcher["partition"], launcher["gpus_per_node"], launcher["cpus_per_task"]) == (
         "gpu",
@@ -167,7 +167,7 @@ def test_submitit_local_launcher_and_slurm_config(cli, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_ddp_sim_multirun_makes_exactly_one_sweep_folder(cli, tmp_path: Path) -> None:
-    cli("train.py", "-m", "trainer=ddp_sim", *TINY, "model.optimizer.lr=0.05",
+    cli("train.py", "-m", "trainer=ddp_sim", *TINY, "model.optimizer.lr=0.05", "test=false",
         "+trainer.limit_train_batches=2", "+trainer.limit_val_batches=1",
         "+trainer.limit_test_batches=1", timeout=400)  # fmt: skip
     log_dir = tmp_path / "logs"
