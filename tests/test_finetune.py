@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 from conftest import run_dirs
-from deploy_helpers import TINY_CNN, classifier_checkpoint, train_run
+from deploy_helpers import TINY_CNN, classifier_checkpoint, tiny_checkpoint, train_run
 
 from litlab.data.mnist import MNISTDataModule
 from litlab.errors import LitlabError
@@ -119,3 +119,13 @@ def test_mnist_class_subset_and_label_budget(tiny_mnist: Path) -> None:
     assert test_labels <= set(range(5))
     with pytest.raises(LitlabError, match="data.classes"):
         MNISTDataModule(data_dir=str(tiny_mnist), classes=[3, 3])
+
+
+def test_subset_run_checkpoint_loads_weights_only(tmp_path: Path, tiny_mnist: Path) -> None:
+    """data.classes is a list: it must reach the checkpoint as a plain list, not a ListConfig."""
+    ckpt = tiny_checkpoint(tmp_path / "run", "experiment=mlp_mnist", f"data.data_dir={tiny_mnist}",
+                           "data.classes=[5,6,7,8,9]", "data.samples_per_class=8",
+                           "model.num_classes=5", "model.net.hidden_sizes=[16]")  # fmt: skip
+    checkpoint = torch.load(ckpt, weights_only=True)
+    assert checkpoint["datamodule_hyper_parameters"]["classes"] == [5, 6, 7, 8, 9]
+    assert checkpoint["state_dict"]["net.head.weight"].shape[0] == 5

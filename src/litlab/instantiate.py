@@ -53,7 +53,8 @@ def build_model(cfg: DictConfig) -> L.LightningModule:
 def build_datamodule(data_cfg: Any) -> L.LightningDataModule:
     if not data_cfg:
         raise LitlabError("no data configured. Fix: pass data=<name> or experiment=...")
-    return instantiate(data_cfg)
+    # Plain lists/dicts: DataModule hparams go into checkpoints, which must load weights_only.
+    return instantiate(data_cfg, _convert_="all")
 
 
 def build_trainer(cfg: DictConfig, callbacks: list[L.Callback], loggers: list[Logger]) -> L.Trainer:
