@@ -47,7 +47,8 @@ class BaseTask(L.LightningModule):
             object.__setattr__(self, "_compiled", torch.compile(self.net))
 
     def forward(self, x: Tensor) -> Tensor:
-        return (self._compiled or self.net)(x)
+        # `is None`, not `or`: a compiled module's truth value calls __len__, which raises.
+        return (self.net if self._compiled is None else self._compiled)(x)
 
     def parameter_groups(self) -> list[dict[str, Any]] | Any:
         """Parameters handed to the optimiser; override for per-layer learning rates."""
