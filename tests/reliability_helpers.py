@@ -3,15 +3,21 @@
 import os
 from pathlib import Path
 
+import pytest
 import torch
 from deploy_helpers import tiny_checkpoint
 
 TINY_MLP = ["data.n_samples=256", "model.net.hidden_sizes=[16]", "~callbacks.pictures"]
 
 
-def tiny_mlp_checkpoint(run_dir: Path) -> Path:
-    """A real litlab checkpoint: a 1-hidden-layer MLP on synthetic images, one epoch."""
-    return tiny_checkpoint(run_dir, *TINY_MLP)
+_TRAINED: dict[str, Path] = {}
+
+
+def tiny_mlp_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real litlab checkpoint (1-hidden-layer MLP, one epoch), trained once per session."""
+    if "mlp" not in _TRAINED:
+        _TRAINED["mlp"] = tiny_checkpoint(tmp_path_factory.mktemp("tiny_mlp") / "run", *TINY_MLP)
+    return _TRAINED["mlp"]
 
 
 class ShellPayload:

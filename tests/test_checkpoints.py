@@ -26,7 +26,7 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("ckpts")
-    good = tiny_mlp_checkpoint(root / "run")
+    good = tiny_mlp_checkpoint(tmp_path_factory)
     paths = write_bad_checkpoints(root / "bad", good, marker=root / "PAYLOAD_RAN")
     return {"good": good, "marker": root / "PAYLOAD_RAN", **paths}
 

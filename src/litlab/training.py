@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from litlab.callbacks.preemption import Preemption, last_checkpoint_path
 from litlab.callbacks.resume_state import ResumeState
 from litlab.callbacks.run_metadata import RunMetadata
+from litlab.cli import user_error
 from litlab.errors import LitlabError
 from litlab.finetune import setup_finetuning
 from litlab.instantiate import (
@@ -62,7 +63,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
             # Ctrl+C, SIGTERM/SIGUSR1 (Preempted) and Lightning's exits are interruptions
             interrupted = isinstance(err, KeyboardInterrupt | SystemExit)
             text = str(err).splitlines()[0] if str(err) else ""
-            record.fail(f"{type(err).__name__}: {text}", interrupted)
+            record.fail(user_error(err) or f"{type(err).__name__}: {text}", interrupted)
         raise
     if record:
         record.finish(
