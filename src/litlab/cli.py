@@ -88,7 +88,13 @@ def fail_sweep_job(err: Exception, message: str | None) -> float:
         while type(cause).__name__ == "InstantiationException" and cause.__cause__:
             cause = cause.__cause__
         message = f"{type(cause).__name__}: {(str(cause).strip().splitlines() or [''])[0]}"
-    log.error("job failed: %s", message)
+    pruned = type(err).__name__ == "TrialPruned"  # Optuna stopped a hopeless trial: expected
+    log.log(
+        logging.INFO if pruned else logging.ERROR,
+        "job %s: %s",
+        "pruned" if pruned else "failed",
+        message,
+    )
     log.debug("traceback of the failed job", exc_info=err)
     output_dir = HydraConfig.get().runtime.output_dir
     if read_status(output_dir) in (None, "running"):  # failed before training recorded it

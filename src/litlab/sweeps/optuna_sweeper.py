@@ -156,15 +156,22 @@ class OptunaSweeper(Sweeper):
              f"++hydra.job.env_set.{PRUNING_ENV}={t.number}"]
             for t in trials
         ]  # fmt: skip
-        self.validate_batch_is_legal(batch)
         first = trials[0].number
-        if [t.number for t in trials] == list(range(first, first + len(trials))):
-            results = list(self.launcher.launch(batch, initial_job_idx=first))
-        else:  # another process shares the study: keep folder numbers = trial numbers
-            results = [
-                r for t, job in zip(trials, batch, strict=True)
-                for r in self.launcher.launch([job], initial_job_idx=t.number)
-            ]  # fmt: skip
+        try:
+            self.validate_batch_is_legal(batch)
+            if [t.number for t in trials] == list(range(first, first + len(trials))):
+                results = list(self.launcher.launch(batch, initial_job_idx=first))
+            else:  # another process shares the study: keep folder numbers = trial numbers
+                results = [
+                    r for t, job in zip(trials, batch, strict=True)
+                    for r in self.launcher.launch([job], initial_job_idx=t.number)
+                ]  # fmt: skip
+        except BaseException:  # a config error or Ctrl+C: no trial stays RUNNING in the study
+            from optuna.trial import TrialState
+
+            for trial in trials:
+                study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+            raise
         for trial, result in zip(trials, results, strict=True):
             self._tell(study, trial, result)
         return results

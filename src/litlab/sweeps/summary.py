@@ -44,6 +44,9 @@ def swept_keys(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def _fmt(value: Any) -> str:
+    """Short cells: 4 significant digits for floats, also inside override text."""
+    if isinstance(value, str) and any(c in value for c in ".eE") and _as_number(value) is not None:
+        value = float(value)
     if isinstance(value, float):
         return f"{value:.4g}"
     return "" if value is None else str(value)
@@ -96,9 +99,14 @@ def write_plot(rows: list[dict[str, Any]], path: Path, metric: str) -> None:
     from matplotlib.figure import Figure  # no pyplot: no global backend switch
 
     keys = swept_keys(rows) or ["job"]
-    fig = Figure(figsize=(4.2 * len(keys), 3.4), layout="constrained")
+    cols = min(3, len(keys))
+    grid = (-(-len(keys) // cols), cols)  # at most 3 panels per row
+    fig = Figure(figsize=(4.2 * grid[1], 3.4 * grid[0]), layout="constrained")
     FigureCanvasAgg(fig)
-    for ax, key in zip(fig.subplots(1, len(keys), squeeze=False)[0], keys, strict=True):
+    axes = list(fig.subplots(*grid, squeeze=False).flat)
+    for ax in axes[len(keys) :]:
+        ax.set_visible(False)
+    for ax, key in zip(axes, keys, strict=False):
         texts = [str(r["job"]) if key == "job" else r["overrides"].get(key, "") for r in rows]
         ys = [r["metrics"].get(metric) for r in rows]
         numbers = [_as_number(t) for t in texts]
