@@ -18,6 +18,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -131,6 +133,32 @@ class RunRecord:
 
     def fail(self, error: str, interrupted: bool = False, **extra: Any) -> None:
         self._write("interrupted" if interrupted else "failed", error=error, **extra)
+
+
+def failure_message(err: BaseException) -> str:
+    """The user-facing line for a user error, else "<Type>: <first line>"."""
+    from litlab.cli import user_error
+
+    text = str(err).splitlines()[0] if str(err) else ""
+    return user_error(err) or f"{type(err).__name__}: {text}"
+
+
+@contextmanager
+def recorded_run(output_dir: str | Path, **fields: Any) -> Iterator[RunRecord | None]:
+    """`run.json` for the block: "running" now, "failed"/"interrupted" if it raises.
+    The caller calls `finish()`. Yields None on non-zero ranks (from the environment, so
+    DDP children started by Lightning never write the record)."""
+    from lightning.fabric.utilities.rank_zero import rank_zero_only
+
+    record = RunRecord(output_dir, **fields) if rank_zero_only.rank == 0 else None
+    try:
+        yield record
+    except BaseException as err:
+        if record:
+            # Ctrl+C, SIGTERM/SIGUSR1 (Preempted) and Lightning's exits are interruptions
+            interrupted = isinstance(err, KeyboardInterrupt | SystemExit)
+            record.fail(failure_message(err), interrupted)
+        raise
 
 
 def read_record(run_dir: str | Path) -> dict[str, Any]:

@@ -6,13 +6,11 @@ from typing import Any
 
 import lightning as L
 import torch
-from lightning.pytorch.utilities import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
 from litlab.callbacks.preemption import Preemption, last_checkpoint_path
 from litlab.callbacks.resume_state import ResumeState
 from litlab.callbacks.run_metadata import RunMetadata
-from litlab.cli import user_error
 from litlab.errors import LitlabError
 from litlab.finetune import setup_finetuning
 from litlab.instantiate import (
@@ -24,7 +22,7 @@ from litlab.instantiate import (
     route_lightning_logs,
 )
 from litlab.resume import check_resumable, resolve_ckpt_path
-from litlab.run_record import RunRecord, describe_device
+from litlab.run_record import describe_device, recorded_run
 from litlab.utils.containers import to_plain
 from litlab.utils.run_files import scalars, write_json, write_resolved_config
 
@@ -39,9 +37,7 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
     """
     route_lightning_logs()
     output_dir = Path(cfg.paths.output_dir)
-    # rank from the environment: DDP children started by Lightning must not write the record
-    record = RunRecord(output_dir, seed=cfg.get("seed")) if rank_zero_only.rank == 0 else None
-    try:
+    with recorded_run(output_dir, seed=cfg.get("seed")) as record:
         if cfg.get("seed") is not None:
             L.seed_everything(cfg.seed, workers=True)
         datamodule = build_datamodule(cfg.get("data"))
@@ -58,13 +54,6 @@ def train(cfg: DictConfig) -> tuple[dict[str, float], dict[str, Any]]:
         if record:
             record.update(device=describe_device(trainer), resumed_from=resume_from)
         metrics = _fit_and_test(cfg, trainer, model, datamodule, loggers, resume_from)
-    except BaseException as err:
-        if record:
-            # Ctrl+C, SIGTERM/SIGUSR1 (Preempted) and Lightning's exits are interruptions
-            interrupted = isinstance(err, KeyboardInterrupt | SystemExit)
-            text = str(err).splitlines()[0] if str(err) else ""
-            record.fail(user_error(err) or f"{type(err).__name__}: {text}", interrupted)
-        raise
     if record:
         record.finish(
             metrics_file="metrics.json",
