@@ -95,7 +95,7 @@ def test_backbone_unfreezes_with_a_lower_lr(tmp_path: Path, pretrained: Path) ->
 
 def test_cli_prints_keys_and_head_swap(cli, tmp_path: Path, pretrained: Path) -> None:
     result = cli("train.py", *FINETUNE, f"pretrained={pretrained}", "trainer.max_epochs=1",
-                 "finetune.freeze_epochs=0")  # fmt: skip
+                 "finetune.freeze_epochs=0", "finetune.backbone_lr_factor=0.5")  # fmt: skip
     out = result.stdout + result.stderr
     assert "missing keys: none" in out and "unexpected keys: none" in out
     assert "head re-initialised" in out and "backbone unfrozen at lr" in out
