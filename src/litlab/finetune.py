@@ -72,7 +72,7 @@ def load_pretrained(net: nn.Module, path: str | Path, reset_head: bool = False) 
     info("pretrained: missing keys: %s", ", ".join(missing) or "none")
     info("pretrained: unexpected keys: %s", ", ".join(result.unexpected_keys) or "none")
     if replace_head:
-        before = tuple(old.shape[:1]) if old is not None else "?"
+        before = old.shape[0] if old is not None else "?"
         why = "reset_head=true" if reset_head and not differs else "class count differs"
         info(
             "pretrained: head re-initialised (%s): %s -> %d outputs",
@@ -104,6 +104,15 @@ class FreezeBackbone(BaseFinetuning):
             )
         self.freeze_epochs = freeze_epochs
         self.backbone_lr_factor = float(backbone_lr_factor)
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        if trainer.world_size > 1:  # DDP registers only the parameters trainable when it wraps
+            raise LitlabError(
+                "finetune: freezing the backbone does not work across processes (DDP would never "
+                "sync the unfrozen weights). Fix: finetune.freeze_epochs=0 "
+                "finetune.backbone_lr_factor=1.0, or train on one device"
+            )
+        super().setup(trainer, pl_module, stage)
 
     def freeze_before_training(self, pl_module: L.LightningModule) -> None:
         self.freeze(backbone_modules(pl_module.net), train_bn=False)

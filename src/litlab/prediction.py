@@ -7,7 +7,6 @@ input already. Writes a CSV: file, predicted class, probability (regression: fil
 
 import csv
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,16 +70,12 @@ def _checked(spec: InputSpec, values: Any, source: Path) -> Tensor:
         raise LitlabError(f"{source}: {err}") from None
 
 
-def _chunks(batch: Tensor, size: int) -> Iterator[Tensor]:
-    yield from torch.split(batch, size)
-
-
 @torch.no_grad()
 def predict_rows(
     model: torch.nn.Module, names: list[str], batch: Tensor, batch_size: int = 256
 ) -> list[dict[str, Any]]:
     """One row per sample: {file, pred, prob} for classifiers, {file, value} for regressors."""
-    outputs = torch.cat([model(chunk) for chunk in _chunks(batch, batch_size)])
+    outputs = torch.cat([model(chunk) for chunk in torch.split(batch, batch_size)])
     if hasattr(model, "test_confusion_matrix"):  # a classifier: logits per class
         probs = outputs.softmax(dim=1)
         prob, pred = probs.max(dim=1)

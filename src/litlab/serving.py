@@ -143,7 +143,7 @@ def build_server(
     ckpt_path: str, max_payload_mb: float = 4.0, max_samples: int = 256, timeout: float = 30
 ) -> ls.LitServer:
     info = model_info(ckpt_path)  # fails fast (one clear line) before any worker starts
-    if "task" not in info or not info["task"]:
+    if not info["task"]:
         raise LitlabError(
             f"{ckpt_path} is not a litlab checkpoint. Fix: serve a .ckpt from python train.py"
         )
