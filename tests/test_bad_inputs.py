@@ -52,6 +52,8 @@ ROWS = [
         ("data.n_samples must be a positive integer, got -5",)),
     Row("unknown_argument", "train.py", ("+data.colour=red",),
         ("unexpected keyword argument 'colour'", "Fix: check the data.* overrides")),
+    Row("unknown_choice_inside_model", "train.py", ("model.net.activation_name=nope",),
+        ("could not build model: unknown activation 'nope'; choose one of", "Fix: check the model.*")),
     Row("missing_data_dir", "train.py",
         ("data=mnist", "data.data_dir={tmp}/nowhere", "data.download=false"),
         ("MNIST not found in", "Fix: pass data.data_dir=")),

@@ -46,7 +46,9 @@ def user_error(err: BaseException) -> str | None:
 
     if isinstance(err, LitlabError):
         return str(err)
-    cause = err.__cause__ if isinstance(err, InstantiationException) else err
+    cause = err  # the root of nested instantiation errors (a task that builds its network)
+    while isinstance(cause, InstantiationException) and cause.__cause__ is not None:
+        cause = cause.__cause__
     if isinstance(cause, LitlabError):
         return str(cause)
     if type(cause).__name__ == "MissingMandatoryValue":  # a `???` key left unset
@@ -57,9 +59,19 @@ def user_error(err: BaseException) -> str | None:
         return f"{first} Fix: change the trainer.* / callbacks.* override it names"
     if isinstance(err, InstantiationException) and isinstance(cause, TypeError | ValueError):
         # e.g. `+data.foo=1`: the component refused an argument; full_key names the group
-        key = str(err).rsplit("full_key:", 1)[-1].strip() if "full_key:" in str(err) else "config"
+        key = str(err).rsplit("full_key:", 1)[-1].strip() if "full_key:" in str(err) else ""
+        key = key or _target_group(str(err))
         return f"could not build {key}: {first}. Fix: check the {key}.* overrides"
     return None
+
+
+def _target_group(message: str) -> str:
+    """`model`/`data`/`trainer`/... from "Error in call to target 'litlab.models....'"."""
+    target = message.split("'")[1] if message.count("'") >= 2 else ""
+    for group in ("model", "data", "trainer", "callbacks", "logger"):
+        if f".{group}" in target or target.startswith(f"litlab.{group}"):
+            return group
+    return "config"
 
 
 def run_guarded(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
