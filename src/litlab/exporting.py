@@ -45,7 +45,8 @@ def _export_onnx(model: nn.Module, x: Tensor, path: Path) -> Callable[[Tensor], 
 
     batch = torch.export.Dim("batch", min=1, max=1 << 16)
     torch.onnx.export(model, (x,), str(path), dynamo=True, input_names=["input"],
-                      output_names=["output"], dynamic_shapes={"x": {0: batch}}, verbose=False)  # fmt: skip
+                      output_names=["output"], dynamic_shapes={"x": {0: batch}}, external_data=False,
+                      verbose=False)  # fmt: skip
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     return lambda t: torch.from_numpy(session.run(None, {"input": t.numpy()})[0])
 
