@@ -16,11 +16,14 @@ def png_size(path: Path) -> tuple[int, int]:
         return image.size
 
 
-def test_classifier_run_saves_and_logs_its_pictures(tmp_path: Path) -> None:
+def test_classifier_run_saves_and_logs_its_pictures(tmp_path: Path, monkeypatch) -> None:
+    for var in ("WANDB_DIR", "WANDB_CACHE_DIR", "WANDB_DATA_DIR", "WANDB_CONFIG_DIR"):
+        monkeypatch.setenv(var, str(tmp_path / "wandb_home"))
+    monkeypatch.setenv("WANDB_MODE", "offline")
     run = tmp_path / "run"
     _, objects = train_run(
         run, "experiment=cnn_synthetic", "data.n_samples=256", "trainer.max_epochs=1",
-        "logger=tensorboard", *TINY_CNN,
+        "logger=many", *TINY_CNN,  # csv + tensorboard + wandb (offline)
     )  # fmt: skip
     assert min(png_size(run / "confusion_matrix.png")) > 200
     assert min(png_size(run / "misclassified.png")) > 100
@@ -35,6 +38,11 @@ def test_classifier_run_saves_and_logs_its_pictures(tmp_path: Path) -> None:
 
     events = EventAccumulator(str(run / "tensorboard")).Reload()
     assert {"test/confusion_matrix", "test/misclassified"} <= set(events.Tags()["images"])
+    logged = {
+        p.name.rsplit("_", 2)[0]
+        for p in run.glob("wandb/offline-run-*/files/media/images/test/*.png")
+    }
+    assert logged == {"confusion_matrix", "misclassified"}
 
 
 def test_regression_run_saves_a_scatter(tmp_path: Path) -> None:
