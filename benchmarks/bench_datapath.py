@@ -61,7 +61,7 @@ def main() -> None:
         kwargs["batch_size"] = args.batch_size
         slow, fast = MNISTDataModule(**kwargs), MNISTMemoryDataModule(**kwargs)
         slow.setup(), fast.setup()
-        samples_per_second(fast, 1)  # warm-up
+        samples_per_second(slow, 1), samples_per_second(fast, 1)  # warm-up, not counted
         slow_runs, fast_runs = [], []
         for _ in range(1 if args.quick else args.repeats):
             slow_runs.append(samples_per_second(slow, 1))

@@ -12,6 +12,8 @@ Split, seed, class subsets and the missing-data errors are `MNISTBase`'s, shared
 """
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -22,6 +24,22 @@ from torchvision.datasets import MNIST
 
 from litlab.data.mnist import MNIST_MEAN, MNIST_STD, MNISTBase
 from litlab.data.preprocess import normalize_pixels
+
+
+@contextmanager
+def one_cpu_thread(device: torch.device) -> Iterator[None]:
+    """Run a batch's small CPU ops on one thread. Splitting 100 KB of pixels across threads
+    gains nothing, and on a busy machine every op waits for the slowest thread: measured on
+    2 shared cores, 2,300 samples/s with 2 threads vs 170,000 with 1. No-op off the CPU."""
+    threads = torch.get_num_threads()
+    if device.type != "cpu" or threads == 1:
+        yield
+        return
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 class TensorBatches(Dataset):
@@ -37,8 +55,9 @@ class TensorBatches(Dataset):
         return self.images[index], self.targets[index]
 
     def __getitems__(self, indices: list[int]) -> tuple[Tensor, Tensor]:
-        index = torch.as_tensor(indices, device=self.images.device)
-        return self.images[index], self.targets[index]
+        with one_cpu_thread(self.images.device):
+            index = torch.as_tensor(indices, device=self.images.device)
+            return self.images[index], self.targets[index]
 
 
 def keep_batch(batch: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
@@ -123,9 +142,12 @@ class MNISTMemoryDataModule(MNISTBase):
         x, y = batch
         if x.dtype != torch.uint8:
             return batch
-        if augment:
-            x = random_affine(x.float())
-        return normalize_pixels(x, MNIST_MEAN, MNIST_STD), y
+        with one_cpu_thread(x.device):
+            if augment:
+                return normalize_pixels(random_affine(x.float()), MNIST_MEAN, MNIST_STD), y
+            # normalize_pixels' arithmetic, in place on the one float copy: bit-identical
+            # input, a third of the memory traffic.
+            return x.to(torch.float32).div_(255).sub_(MNIST_MEAN).div_(MNIST_STD), y
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         training = self.trainer is not None and self.trainer.training
