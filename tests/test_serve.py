@@ -160,3 +160,28 @@ def test_server_survives_the_bad_requests(server: str, pixels: np.ndarray) -> No
     assert requests.get(f"{server}/health", timeout=5).status_code == 200
     reply = requests.post(f"{server}/predict", json={"image": png_b64(pixels[0])}, timeout=30)
     assert reply.status_code == 200 and len(reply.json()["predictions"]) == 1
+
+
+def test_regression_api_returns_values(tmp_path: Path) -> None:
+    """The same LitAPI the server runs, called in-process on a regression checkpoint."""
+    from deploy_helpers import regression_checkpoint
+
+    from litlab.serving import LitlabAPI, PredictRequest
+
+    ckpt = regression_checkpoint(tmp_path / "run")
+    api = LitlabAPI(str(ckpt))
+    api.setup("cpu")
+    x = np.random.default_rng(0).normal(size=(3, 8))
+    reply = api.encode_response(api.predict(api.decode_request(PredictRequest(inputs=x.tolist()))))
+    model, _ = load_task(ckpt)
+    with torch.no_grad():
+        expected = model.eval()(torch.tensor(x, dtype=torch.float32)).tolist()
+    assert reply["values"] == pytest.approx(expected, abs=1e-5)
+
+
+def test_server_refuses_a_missing_checkpoint_before_starting(tmp_path: Path) -> None:
+    from litlab.errors import LitlabError
+    from litlab.serving import build_server
+
+    with pytest.raises(LitlabError, match="checkpoint not found"):
+        build_server(str(tmp_path / "nope.ckpt"))
