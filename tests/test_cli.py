@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 from conftest import assert_files, run_dirs
 
 
@@ -44,6 +45,8 @@ def test_train_then_eval_reproduces_the_test_metrics(cli, tmp_path: Path, tiny_m
     )
     best = [p for p in (run / "checkpoints").glob("epoch_*.ckpt")]
     assert len(best) == 1
+    last = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
+    assert last["epoch"] == 1  # the final epoch, whether or not it was the best one
     trained = json.loads((run / "metrics.json").read_text())
     for key in (
         "train/loss",

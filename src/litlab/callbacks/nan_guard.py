@@ -3,6 +3,7 @@
 import lightning as L
 import torch
 
+from litlab.callbacks.preemption import last_checkpoint_path
 from litlab.errors import LitlabError
 
 
@@ -21,8 +22,12 @@ class FiniteLossGuard(L.Callback):
             return
         value = loss.detach().float().cpu()
         value = value.item() if value.numel() == 1 else "non-finite"
-        last = trainer.checkpoint_callback.last_model_path if trainer.checkpoint_callback else ""
-        kept = f"last good checkpoint: {last}" if last else "no checkpoint was saved before it"
+        last = last_checkpoint_path(trainer)
+        kept = (
+            f"last good checkpoint: {last}"
+            if last.is_file()
+            else "no checkpoint was saved before it"
+        )
         raise LitlabError(
             f"training loss is {value} at step {trainer.global_step} (epoch "
             f"{trainer.current_epoch}, batch {trainer.fit_loop.epoch_loop.batch_idx}); "
