@@ -112,3 +112,20 @@ def fail_sweep_job(err: Exception, message: str | None) -> float:
     if read_status(output_dir) in (None, "running"):  # failed before training recorded it
         RunRecord(output_dir).fail(message)
     return float("nan")
+
+
+def entry_point(config_name: str, target: str) -> Callable[[], Any]:
+    """The Hydra main of a litlab command: compose `conf/<config_name>.yaml`, then run
+    `target` ("module:function", imported only now so `--help` stays fast) under
+    `run_guarded`."""
+    import hydra
+
+    module_name, function_name = target.split(":")
+
+    def task(cfg: DictConfig) -> Any:
+        import importlib
+
+        return run_guarded(getattr(importlib.import_module(module_name), function_name), cfg)
+
+    task.__module__ = f"litlab.{config_name}"  # Hydra names the job (train, eval, ...) from it
+    return hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name=config_name)(task)

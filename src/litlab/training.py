@@ -127,6 +127,12 @@ def write_confusion_csv(matrix: torch.Tensor, path: Path) -> None:
     path.write_text("\n".join([header, *rows]) + "\n")
 
 
+def train_and_score(cfg: DictConfig) -> float | None:
+    """Train, test, and return `optimized_metric` (what sweepers optimise)."""
+    metrics, _ = train(cfg)
+    return optimized_value(cfg, metrics)
+
+
 def optimized_value(cfg: DictConfig, metrics: dict[str, float]) -> float | None:
     """The value sweepers optimise (`optimized_metric`), or None when none is configured."""
     name = cfg.get("optimized_metric")
