@@ -62,33 +62,43 @@ def run_dirs(log_dir: Path, task_name: str) -> list[Path]:
     return sorted((log_dir / task_name / "runs").glob("*"))
 
 
-@pytest.fixture
-def compose_cfg(tmp_path: Path) -> Callable[..., "DictConfig"]:  # noqa: F821
-    """Compose conf/train.yaml (or another config) with Hydra's runtime set, as the CLI would."""
+def compose_run(
+    run_dir: Path, *overrides: str, config_name: str = "train", log_dir: Path | None = None
+) -> "DictConfig":  # noqa: F821
+    """Compose conf/<config_name>.yaml with Hydra's runtime set as the CLI would, writing
+    into `run_dir` (logs of other runs under `log_dir`, default: run_dir's parent)."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import open_dict
 
-    def _compose(*overrides: str, config_name: str = "train"):
-        GlobalHydra.instance().clear()
-        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(
-                config_name,
-                overrides=[f"paths.log_dir={tmp_path / 'logs'}", *overrides],
-                return_hydra_config=True,
-            )
-        out = tmp_path / "run"
-        with open_dict(cfg):
-            cfg.hydra.runtime.output_dir = str(out)
-            cfg.hydra.job.num = 0
-        HydraConfig.instance().set_config(cfg)
-        with open_dict(cfg):
-            del cfg["hydra"]
-        return cfg
-
-    yield _compose
     GlobalHydra.instance().clear()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(
+            config_name,
+            overrides=[f"paths.log_dir={log_dir or run_dir.parent}", *overrides],
+            return_hydra_config=True,
+        )
+    with open_dict(cfg):
+        cfg.hydra.runtime.output_dir = str(run_dir)
+        cfg.hydra.job.num = 0
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        del cfg["hydra"]
+    GlobalHydra.instance().clear()
+    return cfg
+
+
+@pytest.fixture
+def compose_cfg(tmp_path: Path) -> Callable[..., "DictConfig"]:  # noqa: F821
+    """`compose_cfg("experiment=x")`: a config that runs into tmp_path/run, logs in tmp_path/logs."""
+
+    def _compose(*overrides: str, config_name: str = "train"):
+        return compose_run(
+            tmp_path / "run", *overrides, config_name=config_name, log_dir=tmp_path / "logs"
+        )
+
+    return _compose
 
 
 # ---- tiny MNIST in torchvision's layout (IDX files), written by the tests ----------------

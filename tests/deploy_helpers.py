@@ -7,32 +7,15 @@ test modules call these from module-scoped fixtures and reuse the result.
 from pathlib import Path
 from typing import Any
 
-from conftest import CONFIG_DIR
-from hydra import compose, initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, open_dict
+from conftest import compose_run as compose_config
+from omegaconf import DictConfig
 
 TINY_CNN = ["model.net.channels=[4,8]", "model.net.hidden=16"]
 
 
 def compose_run(run_dir: Path, *overrides: str) -> DictConfig:
-    """conf/train.yaml with these overrides, writing into `run_dir` (as the CLI would)."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(
-            "train",
-            overrides=[f"paths.log_dir={run_dir.parent}", "logger=csv", *overrides],
-            return_hydra_config=True,
-        )
-    with open_dict(cfg):
-        cfg.hydra.runtime.output_dir = str(run_dir)
-        cfg.hydra.job.num = 0
-    HydraConfig.instance().set_config(cfg)
-    with open_dict(cfg):
-        del cfg["hydra"]
-    GlobalHydra.instance().clear()
-    return cfg
+    """conf/train.yaml with these overrides and the CSV logger, writing into `run_dir`."""
+    return compose_config(run_dir, "logger=csv", *overrides)
 
 
 def train_run(run_dir: Path, *overrides: str) -> tuple[dict[str, float], dict[str, Any]]:
