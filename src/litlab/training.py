@@ -8,7 +8,7 @@ import lightning as L
 import torch
 from omegaconf import DictConfig, OmegaConf
 
-from litlab.callbacks.preemption import Preemption, last_checkpoint_path
+from litlab.callbacks.preemption import Preemption, last_checkpoint_path, preempted_exit
 from litlab.callbacks.resume_state import ResumeState
 from litlab.callbacks.run_metadata import RunMetadata
 from litlab.errors import LitlabError
@@ -82,7 +82,10 @@ def _fit_and_test(
 
     metrics: dict[str, float] = {}
     if cfg.get("train"):
-        trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
+        try:
+            trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
+        except SystemExit as err:
+            raise preempted_exit(trainer, err) from None
         metrics.update(scalars(trainer.callback_metrics))
 
     if cfg.get("test"):

@@ -94,3 +94,15 @@ class Preemption(L.Callback):
         # Lightning itself stops mid-validation on SIGTERM: still leave a checkpoint.
         if self.received is not None and self.saved is None:
             self._save(trainer)
+
+
+def preempted_exit(trainer: L.Trainer, err: SystemExit) -> SystemExit:
+    """Lightning stops on SIGTERM with its own SystemExit (exit code 0) when the signal lands
+    in validation or at an epoch end; report that as `Preempted` (128 + signum) once the
+    Preemption callback has saved its checkpoint, so scripts never mistake it for success."""
+    if isinstance(err, Preempted):
+        return err
+    for callback in trainer.callbacks:
+        if isinstance(callback, Preemption) and callback.received and callback.saved:
+            return Preempted(callback.received, callback.saved)
+    return err
