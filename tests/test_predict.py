@@ -25,7 +25,7 @@ def digits_ckpt(tmp_path_factory: pytest.TempPathFactory, tiny_mnist: Path) -> P
 
 
 @pytest.fixture(scope="module")
-def test_pixels(tiny_mnist: Path) -> np.ndarray:
+def raw_test_pixels(tiny_mnist: Path) -> np.ndarray:
     """The first 12 raw uint8 test images (N, 28, 28)."""
     return MNIST(str(tiny_mnist), train=False).data[:12].numpy()
 
@@ -46,11 +46,11 @@ def training_path_predictions(ckpt: Path, data_dir: Path, n: int) -> list[int]:
 
 
 def test_png_folder_matches_the_training_data_path(
-    cli, tmp_path: Path, digits_ckpt: Path, test_pixels: np.ndarray, tiny_mnist: Path
+    cli, tmp_path: Path, digits_ckpt: Path, raw_test_pixels: np.ndarray, tiny_mnist: Path
 ) -> None:
     folder = tmp_path / "pngs"
     folder.mkdir()
-    for i, pixels in enumerate(test_pixels):
+    for i, pixels in enumerate(raw_test_pixels):
         Image.fromarray(pixels).save(folder / f"digit_{i:02d}.png")
     cli("predict.py", f"ckpt_path={digits_ckpt}", f"input={folder}")
     (run,) = run_dirs(tmp_path / "logs", "predict")
@@ -63,12 +63,12 @@ def test_png_folder_matches_the_training_data_path(
 
 
 def test_npy_and_pt_inputs_agree_with_png_preprocessing(
-    tmp_path: Path, digits_ckpt: Path, test_pixels: np.ndarray, tiny_mnist: Path
+    tmp_path: Path, digits_ckpt: Path, raw_test_pixels: np.ndarray, tiny_mnist: Path
 ) -> None:
     model, checkpoint = load_task(digits_ckpt)
     spec = spec_from_record(checkpoint["litlab"])
     assert spec.mean == pytest.approx(0.1307) and spec.shape == (1, 28, 28)
-    np.save(tmp_path / "pixels.npy", test_pixels)  # uint8 (N, 28, 28): raw pixels
+    np.save(tmp_path / "pixels.npy", raw_test_pixels)  # uint8 (N, 28, 28): raw pixels
     data = MNISTDataModule(data_dir=str(tiny_mnist), download=False)
     data.setup()
     normalised = torch.stack([data.data_test[i][0] for i in range(12)])  # float: model input
