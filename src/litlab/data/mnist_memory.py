@@ -145,9 +145,7 @@ class MNISTMemoryDataModule(MNISTBase):
         with one_cpu_thread(x.device):
             if augment:
                 return normalize_pixels(random_affine(x.float()), MNIST_MEAN, MNIST_STD), y
-            # normalize_pixels' arithmetic, in place on the one float copy: bit-identical
-            # input, a third of the memory traffic.
-            return x.to(torch.float32).div_(255).sub_(MNIST_MEAN).div_(MNIST_STD), y
+            return normalize_pixels(x, MNIST_MEAN, MNIST_STD), y
 
     def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
         training = self.trainer is not None and self.trainer.training

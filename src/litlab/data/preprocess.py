@@ -21,9 +21,10 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 def normalize_pixels(pixels: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """uint8 pixels (any shape) -> float32 `(pixels / 255 - mean) / std`.
 
-    The same arithmetic as torchvision's ToTensor + Normalize, so results are bit-identical.
+    The same arithmetic as torchvision's ToTensor + Normalize, so results are bit-identical;
+    done in place on one float copy (a third of the memory traffic), the input untouched.
     """
-    return pixels.to(torch.float32).div(255).sub(mean).div(std)
+    return pixels.to(torch.float32, copy=True).div_(255).sub_(mean).div_(std)
 
 
 @dataclass(frozen=True)
